@@ -1,0 +1,58 @@
+// Crash-safe file writes: a reader (or a run resumed after a crash) sees either the old file or the
+// new one, never a torn mix. Write a temp file beside the target, fsync it, rename over the target.
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync, appendFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Atomically replace `path` with `data`. Synchronous on purpose: callers (run records) update small
+ * files and must never interleave two writes of the same file inside one process.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  // Same folder as the target so rename(2) stays on one filesystem and is atomic.
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  fsyncDir(dir);
+}
+
+/**
+ * Append one line (a newline is added) with a single O_APPEND write, so lines from concurrent
+ * writers never interleave inside a line on a local filesystem.
+ */
+export function appendLine(path: string, line: string): void {
+  if (line.includes('\n')) throw new Error('appendLine: the line must not contain a newline');
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, line + '\n', { encoding: 'utf8', flag: 'a' });
+}
+
+/** Make the rename itself durable. Not every platform lets you open a folder; that is fine. */
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Windows and some filesystems refuse; the rename is still atomic, just not yet durable.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,24 @@
+// An executor loaded by `exp run --executor-module` in the CLI tests. EXP_TEST_EXECUTOR picks its
+// behaviour: `ok` finishes at once (logging a metric), `fail` fails, `slow` waits for the abort signal.
+import type { RunContext, RunExecutor, RunResult } from '../../src/engine/executor.ts';
+
+export function createExecutor(): RunExecutor {
+  const mode = process.env.EXP_TEST_EXECUTOR ?? 'ok';
+  return {
+    async execute(ctx: RunContext): Promise<RunResult> {
+      ctx.record.logMetric(1, 'loss', 0.5);
+      ctx.log(`fixture executor (${mode}) on ${ctx.run.name}, resume=${ctx.resume}, backend=${ctx.backend}`);
+      if (mode === 'fail') return { status: 'failed', error: 'fixture failure' };
+      if (mode === 'slow') {
+        return new Promise((resolve) => {
+          const timer = setTimeout(() => resolve({ status: 'finished' }), 60_000);
+          ctx.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            resolve({ status: 'killed' });
+          });
+        });
+      }
+      return { status: 'finished' };
+    },
+  };
+}
