@@ -12,6 +12,7 @@ import { RunRecord, readSweepRecord, sweepRecordFile, writeSweepRecord, type Run
 import { UserError } from '../util/errors.ts';
 import { silentReporter, type RunExecutor, type RunResult } from './executor.ts';
 import type { ProgressReporter } from '../ui/reporter.ts';
+import { createLiveSender } from '../tracking/sender.ts';
 
 /** What the flow will do with one run, decided from its existing record. */
 export type RunAction =
@@ -218,6 +219,10 @@ async function executeOne(
   const reporter = options.reporter ?? silentReporter();
   reporter.runStarted({ index: run.index + 1, total: options.plan.runs.length, name: run.name, id: run.id });
   const started = Date.now();
+  // Offline-first: the record above is the truth; the sender pushes it to MLflow in the background and
+  // never fails the run (a server that is down only produces a warning; `exp sync` catches up later).
+  const sender = createLiveSender(runDir, { uri: options.settings.trackingUri, intervalMs: 15_000, onWarning: (m) => record.event(m) });
+  await sender.flush();
 
   let result: RunResult;
   try {
@@ -252,6 +257,7 @@ async function executeOne(
     if (result.summary) record.update({ summary: result.summary });
     record.setStatus('finished');
   }
+  await sender.close();
   const error = record.info.error?.message;
   const uiStatus = record.status === 'finished' ? 'completed' : record.status === 'failed' ? 'failed' : 'interrupted';
   await reporter.runFinished({ status: uiStatus, runDir, durationMs: Date.now() - started, ...(error ? { message: error } : {}), ...(result.status === 'finished' && result.summary ? { metrics: result.summary } : {}) });

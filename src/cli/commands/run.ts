@@ -24,6 +24,7 @@ interface RunArgs {
   backend?: string;
   'runs-dir'?: string;
   'cache-dir'?: string;
+  'tracking-uri'?: string;
   'retry-failed'?: boolean;
   'fail-fast'?: boolean;
   executor?: string;
@@ -46,6 +47,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('backend', { type: 'string', choices: resolvePointer(experimentSchema(), '/$defs/engine/properties/backend/enum') as string[], describe: 'tfjs backend (overrides engine.backend and the project config)' })
       .option('runs-dir', { type: 'string', describe: 'where run folders go (default: project runsDir, else ./runs)' })
       .option('cache-dir', { type: 'string', describe: 'feature cache (default: project cacheDir, else ./.cache)' })
+      .option('tracking-uri', { type: 'string', describe: 'MLflow server to log to (overrides tracking.uri, the project config and MLFLOW_TRACKING_URI)' })
       .option('retry-failed', { type: 'boolean', describe: 'run again the runs whose record says failed (from scratch)' })
       .option('fail-fast', { type: 'boolean', describe: 'stop the sweep at the first failed run' })
       .option('executor', { type: 'string', default: DEFAULT_EXECUTOR, describe: 'registered executor that does the work', hidden: true })
@@ -59,7 +61,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (!argv.json) printDiagnostics(warnings, argv);
     const project = await loadProjectConfig();
     const settings = resolveSettings({
-      cli: { runsDir: argv['runs-dir'], cacheDir: argv['cache-dir'], backend: argv.backend },
+      cli: { runsDir: argv['runs-dir'], cacheDir: argv['cache-dir'], backend: argv.backend, trackingUri: argv['tracking-uri'] },
       spec: validated.loaded.raw,
       project,
     });
