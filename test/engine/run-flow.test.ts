@@ -197,3 +197,27 @@ test('a failed run of an older configuration is moved aside and the new configur
   assert.equal(RunRecord.open(second.outcomes[0].runDir).info.attempts, 1);
   assert.equal(RunRecord.open(`${second.outcomes[0].runDir}@${oldId}`).info.status, 'failed');
 });
+
+test('the flow pushes each run to MLflow as it goes, and a dead server never fails a run', async () => {
+  const { startFakeMlflowServer } = await import('../helpers/fake-mlflow-server.ts');
+  const server = await startFakeMlflowServer();
+  try {
+    const { plan } = setup();
+    const settings = resolveSettings({ cli: { runsDir: join(tempDir('exp-runs-'), 'runs'), trackingUri: server.uri }, env: {} });
+    const result = await run(new TestExecutor(), plan, settings);
+    assert.deepEqual(result.outcomes.map((o) => o.status), ['finished', 'finished', 'finished']);
+    const children = [...server.runs.values()].filter((r) => r.tags.get('mlflow.parentRunId'));
+    assert.equal(children.length, 3, 'one MLflow child run per planned run');
+    for (const child of children) {
+      assert.equal(child.info.status, 'FINISHED');
+      assert.deepEqual(child.metrics.map((m) => [m.key, m.step, m.value]), [['loss', 1, 1]]);
+    }
+  } finally {
+    await server.stop();
+  }
+  // The server is gone now: runs still finish, and the record notes the failure to send.
+  const { plan } = setup();
+  const settings = resolveSettings({ cli: { runsDir: join(tempDir('exp-runs-'), 'runs'), trackingUri: server.uri }, env: {} });
+  const result = await run(new TestExecutor(), plan, settings);
+  assert.deepEqual(result.outcomes.map((o) => o.status), ['finished', 'finished', 'finished']);
+});
