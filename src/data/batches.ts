@@ -9,6 +9,7 @@
  *   [start, labels[0..L-2]] with -100 replaced by the pad id.
  * - inputFeatures: [B, nMels, frames] float32, every example already padded to the window.
  */
+import { seededRandom, shuffled } from '../util/random.ts';
 
 /** One padded batch. Shapes: inputFeatures [B, nMels, frames], labels/decoderInputIds [B, L]. */
 export interface Batch {
@@ -84,17 +85,8 @@ export function collate(
   return { ids: items.map((i) => i.id), batchSize: items.length, nMels: options.nMels, frames: options.frames, labelLength, inputFeatures, labels, decoderInputIds };
 }
 
-/** mulberry32: a small, fast seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG (mulberry32), under the name the data code has used. */
+export const mulberry32 = seededRandom;
 
 /** The PRNG for (seed, epoch): each epoch gets its own order, reproducible on resume. */
 export function epochRng(seed: number, epoch: number): () => number {
@@ -103,12 +95,7 @@ export function epochRng(seed: number, epoch: number): () => number {
 
 /** Fisher-Yates permutation of 0..n-1. */
 export function permutation(n: number, rng: () => number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
+  return shuffled(rng, Array.from({ length: n }, (_, i) => i));
 }
 
 /**

@@ -17,19 +17,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../util/errors.ts';
+import type { Source } from '../config/spec.generated.ts';
 
 /** One source as written in the spec (paths already resolved to absolute by the config loader). */
-export interface SourceSpec {
-  format: 'dvoice' | 'csv' | 'tsv' | 'jsonl';
-  root?: string;
-  split?: 'train' | 'dev' | 'test';
-  path?: string;
-  audio_column?: string;
-  text_column?: string;
-  separator?: string;
-  audio_dir?: string;
-  limit?: number;
-}
+export type SourceSpec = Source;
 
 /** One usable-looking row: still to be checked by the cleaner (audio exists, text not empty, ...). */
 export interface SourceRow {
