@@ -31,7 +31,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(tmp, { force: true });
     throw error;
   }
-  fsyncDir(dir);
+  fsyncPath(dir);
 }
 
 /**
@@ -44,11 +44,14 @@ export function appendLine(path: string, line: string): void {
   appendFileSync(path, line + '\n', { encoding: 'utf8', flag: 'a' });
 }
 
-/** Make the rename itself durable. Not every platform lets you open a folder; that is fine. */
-function fsyncDir(dir: string): void {
+/**
+ * fsync a file or a folder (a folder: to make a rename inside it durable). Not every platform lets
+ * you open a folder; that is fine.
+ */
+export function fsyncPath(path: string): void {
   let fd: number | undefined;
   try {
-    fd = openSync(dir, 'r');
+    fd = openSync(path, 'r');
     fsyncSync(fd);
   } catch {
     // Windows and some filesystems refuse; the rename is still atomic, just not yet durable.

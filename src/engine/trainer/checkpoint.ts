@@ -7,7 +7,8 @@
 //   model files (written by the caller: saveWhisper), optimizer.safetensors (exp_avg/<name>,
 //   exp_avg_sq/<name>) + optimizer.json (step, hyper-parameters), scheduler.json, rng.json,
 //   trainer_state.json (written last).
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fsyncPath } from '../../util/fs-atomic.ts';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { encodeSafetensors, readSafetensors, type NamedTensor } from '../../model/whisper/safetensors.ts';
@@ -50,18 +51,6 @@ export function removeStaleTemps(outputDir: string): string[] {
   const removed = readdirSync(outputDir).filter((n) => TEMP_RE.test(n));
   for (const n of removed) rmSync(join(outputDir, n), { recursive: true, force: true });
   return removed;
-}
-
-function fsyncPath(path: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    fsyncSync(fd);
-  } catch {
-    // some filesystems refuse to open folders; the rename is still atomic
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 function fsyncTree(dir: string): void {
