@@ -41,7 +41,8 @@ export interface RunContext {
 }
 
 export type RunResult =
-  | { status: 'finished'; summary?: Record<string, number> }
+  /** modelDir: where the trained model was saved, if the executor saved one (printed at the end of the run). */
+  | { status: 'finished'; summary?: Record<string, number>; modelDir?: string }
   | { status: 'failed'; error: Error | string }
   /** The executor stopped because ctx.signal was aborted. */
   | { status: 'killed' };

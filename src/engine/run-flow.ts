@@ -260,7 +260,7 @@ async function executeOne(
   await sender.close();
   const error = record.info.error?.message;
   const uiStatus = record.status === 'finished' ? 'completed' : record.status === 'failed' ? 'failed' : 'interrupted';
-  await reporter.runFinished({ status: uiStatus, runDir, durationMs: Date.now() - started, ...(error ? { message: error } : {}), ...(result.status === 'finished' && result.summary ? { metrics: result.summary } : {}) });
+  await reporter.runFinished({ status: uiStatus, runDir, durationMs: Date.now() - started, ...(error ? { message: error } : {}), ...(result.status === 'finished' && result.summary ? { metrics: result.summary } : {}), ...(result.status === 'finished' && result.modelDir ? { modelDir: result.modelDir } : {}) });
   report({ type: 'run-end', run, status: record.status, ...(error ? { error } : {}) });
   return { run, action, status: record.status, runDir, ...(error && record.status === 'failed' ? { error } : {}) };
 }

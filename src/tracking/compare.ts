@@ -1,11 +1,11 @@
 // `exp compare`: the runs of an experiment side by side, from their local records: status, the
 // parameters whose values differ between them (same dotted keys as the MLflow params), and each
 // metric's final value. Rendered as a terminal table, JSON or CSV.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { UserError } from '../util/errors.ts';
 import { closestName } from '../config/suggest.ts';
+import { loadSpecFile } from '../config/load.ts';
 import { flattenToParams } from './mlflow/run-content.ts';
 import { findRunFolders, readRunRecord, type LocalStatus } from './mlflow/run-folder.ts';
 import { RunRecord } from './record.ts';
@@ -120,15 +120,17 @@ export function compareTargetDirs(target: string | undefined, runsDir: string): 
   );
 }
 
+/** The experiment a spec's runs are recorded under: tracking.experiment, else name, after `extends`. */
 function experimentOfSpec(file: string): string {
-  let spec: { name?: unknown; tracking?: { experiment?: unknown } };
-  try {
-    spec = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as typeof spec;
-  } catch (err) {
-    throw new UserError(`${file}: not a YAML spec (${(err as Error).message}).`);
-  }
+  // Loaded like `exp run` loads it, so an inherited tracking.experiment (darija-lr-sweep.yaml gets
+  // whisper-darija from base.yaml) finds the same folder the runs went to.
+  const loaded = loadSpecFile(file);
+  const spec = loaded.raw as { name?: unknown; tracking?: { experiment?: unknown } };
   const name = typeof spec.tracking?.experiment === 'string' ? spec.tracking.experiment : spec.name;
-  if (typeof name !== 'string' || !name) throw new UserError(`${file}: the spec has no 'name', so its runs cannot be found.`);
+  if (typeof name !== 'string' || !name) {
+    const problem = loaded.diagnostics.find((d) => d.severity === 'error');
+    throw new UserError(problem ? `${problem.file}:${problem.line}:${problem.col}: ${problem.message}` : `${file}: the spec has no 'name', so its runs cannot be found.`);
+  }
   return name;
 }
 

@@ -2,7 +2,7 @@
 // event, no escape codes, no spinners, progress throttled. With `quiet` only warnings, errors and
 // the final summary are printed.
 import { stripVTControlCharacters } from 'node:util';
-import { formatDuration, formatError, formatOutcome, formatProgress, formatSummaryTable, runLabel, STAGE_TITLES } from './format.ts';
+import { formatDuration, formatError, formatOutcome, formatProgress, formatSummaryTable, formatValue, runLabel, STAGE_TITLES } from './format.ts';
 import { ProgressClock } from './progress-clock.ts';
 import type { ProgressReporter, ProgressUpdate, RunInfo, RunOutcome, StageName, StageStatus, SummaryRow } from './reporter.ts';
 
@@ -67,7 +67,7 @@ export class PlainReporter implements ProgressReporter {
   }
 
   metric(key: string, value: number, step?: number): void {
-    this.say('info', `metric ${key}=${value}${step === undefined ? '' : ` at step ${step}`}`);
+    this.say('info', `metric ${formatValue(key, value)}${step === undefined ? '' : ` at step ${step}`}`);
   }
 
   info(message: string): void {

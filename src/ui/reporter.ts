@@ -2,8 +2,12 @@
 // the trainer only talk to `ProgressReporter`; whether that becomes a listr2 tree, timestamped lines
 // or JSON is decided once, in create-reporter.ts.
 
-/** The steps of one run, in the order they happen and are drawn. */
-export const STAGES = ['resolve', 'prepare', 'load', 'train', 'evaluate', 'save', 'track'] as const;
+/**
+ * The steps of one run, in the order they happen and are drawn. This is the trainer's order: it loads
+ * the model before preparing the data (the data needs the model's limits) and saves the model before
+ * the test evaluation. The TTY tree closes a stage for good once a later one starts.
+ */
+export const STAGES = ['resolve', 'load', 'prepare', 'train', 'save', 'evaluate', 'track'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /**

@@ -102,6 +102,9 @@ class RunTree {
   stage(name: StageName, status: StageStatus, detail?: string): void {
     const slot = this.slots.get(name)!;
     if (status === 'start') {
+      // A stage already closed (skipped because a later one started first) stays closed: its listr
+      // task has finalized, and listr2 throws on output written to a finalized task.
+      if (slot.state !== 'pending' && slot.state !== 'running') return;
       // Stages are drawn in order: anything before this one that is still open is closed now.
       for (const earlier of STAGES.slice(0, STAGES.indexOf(name))) {
         const s = this.slots.get(earlier)!;
@@ -121,6 +124,7 @@ class RunTree {
   progress(name: StageName, text: string): void {
     const slot = this.slots.get(name)!;
     if (slot.state === 'pending') this.stage(name, 'start');
+    if (slot.state !== 'running') return; // closed (see stage()): nothing to draw into
     slot.output = text;
     if (slot.task) slot.task.output = text;
   }

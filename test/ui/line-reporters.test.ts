@@ -24,7 +24,7 @@ test('plain: every line timestamped, no escape codes, the whole tree in order', 
     assert.doesNotMatch(text, ANSI);
     for (const line of text.trimEnd().split('\n')) assert.match(line, TIMESTAMPED, line);
   }
-  const order = ['run 1/2 demo-lr-1e-3 (a1b2c3d4) started', 'Prepare data: 10/10 clips · 1 skipped', 'Load model: done in 0s · tfjs-node: native CPU binding found',
+  const order = ['run 1/2 demo-lr-1e-3 (a1b2c3d4) started', 'Load model: done in 0s · tfjs-node: native CPU binding found', 'Prepare data: 10/10 clips · 1 skipped',
     'Train: step 100/100 · loss 0.060', 'Evaluate: 10/10 utterances · WER 50.0%', 'Track: skipped · no MLflow server configured',
     'run 1/2 demo-lr-1e-3 · completed · WER 41.7% · CER 16.9% · 1m14s', 'run record: runs/demo/demo-lr-1e-3', 'model: runs/demo/demo-lr-1e-3/model',
     'run 2/2 demo-lr-1e-2 (e5f6a7b8) started', 'Prepare data: skipped · feature cache is up to date', 'run 2/2 demo-lr-1e-2 · failed', 'summary:'];

@@ -43,14 +43,15 @@ export async function scriptedSweep(reporter: ProgressReporter, advance: (ms: nu
   reporter.runStarted({ index: 1, total: 2, name: 'demo-lr-1e-3', id: 'a1b2c3d4' });
   reporter.stage('resolve', 'start');
   reporter.stage('resolve', 'done', 'runs/demo/demo-lr-1e-3');
+  // the trainer's order: model first, then data
+  reporter.stage('load', 'start');
+  reporter.stage('load', 'done', 'tfjs-node: native CPU binding found');
   reporter.stage('prepare', 'start', 'dvoice: examples/darija-demo');
   for (let clip = 1; clip <= 10; clip++) {
     reporter.progress('prepare', { done: clip, total: 10, values: { skipped: clip > 8 ? 1 : 0 } });
     await tick(50);
   }
   reporter.stage('prepare', 'done', '9 clips, 1 skipped');
-  reporter.stage('load', 'start');
-  reporter.stage('load', 'done', 'tfjs-node: native CPU binding found');
   reporter.stage('train', 'start');
   reporter.warn('\x1b[33mwarmup_steps (200) is longer than max_steps (100)\x1b[39m');
   for (let step = 1; step <= TRAIN_STEPS; step++) {
@@ -59,13 +60,13 @@ export async function scriptedSweep(reporter: ProgressReporter, advance: (ms: nu
     await tick(100);
   }
   reporter.stage('train', 'done', '100 steps, loss 0.060');
+  reporter.stage('save', 'done', 'runs/demo/demo-lr-1e-3/model');
   reporter.stage('evaluate', 'start');
   for (let utt = 1; utt <= 10; utt++) {
     reporter.progress('evaluate', { done: utt, total: 10, values: { wer: 0.5 } });
     await tick(30);
   }
   reporter.stage('evaluate', 'done', 'WER 41.7% CER 16.9%');
-  reporter.stage('save', 'done', 'runs/demo/demo-lr-1e-3/model');
   reporter.stage('track', 'skip', 'no MLflow server configured');
   await reporter.runFinished({
     status: 'completed',
@@ -77,8 +78,8 @@ export async function scriptedSweep(reporter: ProgressReporter, advance: (ms: nu
 
   reporter.runStarted({ index: 2, total: 2, name: 'demo-lr-1e-2', id: 'e5f6a7b8' });
   reporter.stage('resolve', 'done');
-  reporter.stage('prepare', 'skip', 'feature cache is up to date');
   reporter.stage('load', 'done', 'tfjs (pure JS): tfjs-node is not installed');
+  reporter.stage('prepare', 'skip', 'feature cache is up to date');
   reporter.stage('train', 'start');
   reporter.progress('train', { done: 1, total: TRAIN_STEPS, values: { loss: 6.2 } });
   await tick(100);

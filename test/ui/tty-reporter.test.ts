@@ -34,11 +34,11 @@ test('tty: a listr2 tree per run with live progress, outcome, error message and 
   assert.deepEqual(lines1.slice(0, 9), [
     '✔ run 1/2 demo-lr-1e-3 (a1b2c3d4) · completed · WER 41.7% · CER 16.9%',
     '  ✔ Resolve spec · runs/demo/demo-lr-1e-3',
-    '  ✔ Prepare data · 9 clips, 1 skipped',
     '  ✔ Load model · tfjs-node: native CPU binding found',
+    '  ✔ Prepare data · 9 clips, 1 skipped',
     '  ✔ Train · 100 steps, loss 0.060',
-    '  ✔ Evaluate · WER 41.7% CER 16.9%',
     '  ✔ Save model · runs/demo/demo-lr-1e-3/model',
+    '  ✔ Evaluate · WER 41.7% CER 16.9%',
     '  ↓ Track: no MLflow server configured',
     '  run record: runs/demo/demo-lr-1e-3',
   ]);
@@ -101,4 +101,23 @@ test('tty: a run that never reported its outcome is closed as interrupted before
   assert.match(first, /✖ Train\n\s+› the next run started before this one reported an outcome/);
   assert.ok(clean.lastIndexOf('run 1/2 first') < clean.indexOf('run 2/2 second'), 'the second tree is drawn after the first');
   assert.match(finalFrame(out.text(), 'run 2/2 second (s2) · completed'), /✔ Resolve spec/);
+});
+
+test('tty: a stage reported after a later one has started is ignored, not a crash', { timeout: 20_000 }, async () => {
+  // A later stage closes the earlier ones (drawn as skipped). listr2 throws when output is written to
+  // a finalized task, so late events for a closed stage must not reach it (this broke `exp run` in a
+  // terminal when the executor's order differed from the tree's).
+  const out = captureStream({ tty: true });
+  const reporter = createReporter({ mode: 'tty', stream: out.stream });
+  reporter.runStarted({ index: 1, total: 1, name: 'demo', id: 'abc' });
+  reporter.stage('train', 'start');
+  await new Promise((resolve) => setTimeout(resolve, 250)); // let listr draw the skipped stages
+  reporter.stage('prepare', 'start', 'late');
+  reporter.progress('prepare', { done: 1, total: 2 });
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  reporter.progress('train', { done: 1, total: 1, values: { loss: 1 } });
+  reporter.stage('train', 'done', '1 step');
+  await reporter.runFinished({ status: 'completed' });
+  await reporter.close();
+  assert.match(finalFrame(out.text(), 'run 1/1 demo (abc) · completed'), /✔ Train · 1 step/);
 });
