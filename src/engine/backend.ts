@@ -5,6 +5,7 @@
  * why each better one was skipped, so the CLI can tell the user. Missing optional packages never crash.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readdirSync } from 'node:fs';
 import { UserError } from '../util/errors.ts';
 import { registerWasmFallbackKernels } from './wasm-kernels.ts';
 
@@ -38,7 +39,22 @@ async function tryTensorflow(): Promise<Attempt> {
   return { ok: false, why: tried.join('; ') };
 }
 
+/** Vulkan driver manifests (ICDs) Dawn can load on Linux; without one the probe only prints noise. */
+function vulkanDriversPresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return true;
+  const dirs = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+  return dirs.some((d) => {
+    try {
+      return readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+}
+
 async function tryWebgpu(): Promise<Attempt> {
+  if (!vulkanDriversPresent()) return { ok: false, why: 'no Vulkan driver (ICD) installed, so no WebGPU adapter' };
   try {
     const webgpu = (await import('webgpu')) as unknown as { create: (o: string[]) => { requestAdapter(): Promise<unknown> }; globals: object };
     Object.assign(globalThis, webgpu.globals);

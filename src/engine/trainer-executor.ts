@@ -8,7 +8,6 @@ import type { ExperimentSpec } from '../config/spec.generated.ts';
 import { selectBackend, describeBackend, type BackendChoice } from './backend.ts';
 import { initWhisper, loadWhisper, saveWhisper } from '../model/whisper/io.ts';
 import type { WhisperModel } from '../model/whisper/model.ts';
-import { presetConfig, readGenerationConfig } from '../model/whisper/config.ts';
 import { prepareData, type PreparedData } from '../data/pipeline.ts';
 import { normalizeText, type NormalizeStep } from '../data/text.ts';
 import type { SourceSpec } from '../data/sources.ts';
@@ -72,14 +71,6 @@ async function buildModel(spec: ExperimentSpec): Promise<{ model: WhisperModel; 
   }
   const overrides: Record<string, unknown> = { ...(init.overrides ?? {}) };
   if (init.chunk_length !== undefined) overrides.chunk_length = init.chunk_length;
-  // The named size carries the 51865-token vocabulary's special ids (pad 50257, start 50258); a random
-  // model paired with a smaller tokenizer (the demo's 512 ids) must use that tokenizer's ids instead,
-  // or the loss's shifted decoder inputs point past the embedding table.
-  const gen = readGenerationConfig(init.tokenizer, presetConfig(init.config, overrides));
-  for (const key of ['pad_token_id', 'bos_token_id', 'eos_token_id', 'decoder_start_token_id', 'begin_suppress_tokens'] as const) {
-    const value = key === 'bos_token_id' ? (gen.bos_token_id ?? gen.eos_token_id) : gen[key];
-    if (value !== undefined && !(key in overrides)) overrides[key] = value;
-  }
   const model = initWhisper(init.config, overrides, spec.seed ?? 42, { tokenizerDir: init.tokenizer });
   return { model, tokenizerDir: init.tokenizer, chunkLength: init.chunk_length };
 }
