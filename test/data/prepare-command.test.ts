@@ -46,19 +46,11 @@ function captureStdout<T>(fn: () => Promise<T>): Promise<{ out: string; result: 
 }
 
 async function runCli(args: string[]): Promise<string> {
-  let out = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await yargs(args).command(prepareCommand).strict().exitProcess(false).fail((msg, err) => {
+  const { out } = await captureStdout(() =>
+    yargs(args).command(prepareCommand).strict().exitProcess(false).fail((msg, err) => {
       throw err ?? new Error(msg);
-    }).parseAsync();
-  } finally {
-    process.stdout.write = write;
-  }
+    }).parseAsync(),
+  );
   return out;
 }
 
