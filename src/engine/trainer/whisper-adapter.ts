@@ -42,14 +42,9 @@ export function toWhisperBatch(b: DataBatch): WhisperBatch {
 }
 
 export function whisperTrainerModel(model: WhisperModel, freeze: readonly FreezePart[] = []): TrainerModel<WhisperBatch> {
-  // The model draws dropout seeds from a private call counter; pinning it per micro-batch makes
-  // the masks a function of (seed, step, micro-batch), so a resumed run draws the same masks.
-  // (Until WhisperModel takes a dropout seed per call, this sets its private counter; the check
-  // makes a rename there fail loudly instead of silently breaking resume equivalence.)
-  if (typeof Reflect.get(model, 'dropoutCalls') !== 'number') {
-    throw new Error('WhisperModel has no dropoutCalls counter any more: update pinDropout in whisper-adapter.ts');
-  }
-  const pinDropout = (seed: number) => Reflect.set(model, 'dropoutCalls', seed);
+  // Pinning the model's dropout call counter per micro-batch makes the masks a function of
+  // (seed, step, micro-batch), so a resumed run draws the same masks.
+  const pinDropout = (seed: number) => model.setDropoutCall(seed);
   return {
     trainableVariables() {
       const out: Record<string, tf.Variable> = {};
