@@ -20,23 +20,11 @@ import { generateGreedy } from '../src/model/whisper/generate.ts';
 import { setAccurateSums } from '../src/model/whisper/ops.ts';
 import { AdamW } from '../src/engine/optim/adamw.ts';
 import { clipByGlobalNorm } from '../src/engine/optim/clip.ts';
+import { anchorSeconds, describeAnchor } from './anchor.ts';
 
 const quick = process.argv.includes('--quick') || process.env.EXP_BENCH_QUICK === '1';
 const TOKENS = 32;
 const now = () => performance.now() / 1000;
-
-/** Seconds for one NN matmul of whisper-tiny's FFN shape: the anchor every figure is divided by. */
-function anchorSeconds(): number {
-  const a = tf.randomNormal([1500, 384]);
-  const b = tf.randomNormal([384, 1536]);
-  tf.matMul(a, b).dispose(); // warm-up
-  const t0 = now();
-  const reps = 3;
-  for (let i = 0; i < reps; i++) tf.matMul(a, b).dataSync();
-  const s = (now() - t0) / reps;
-  tf.dispose([a, b]);
-  return s;
-}
 
 function batchOf(batch: number) {
   const features = tf.randomNormal([batch, 80, 3000], 0, 1, 'float32', 1) as tf.Tensor3D;
@@ -59,7 +47,7 @@ async function benchCase({ backend, accurate, batch: B }: Case): Promise<void> {
   setAccurateSums(accurate);
   const name = `${backend === 'wasm' ? `wasm, ${accurate ? 'accurate' : 'fast'} sums` : backend}, batch ${B}`;
   const anchor = anchorSeconds();
-  console.log(`[${name}] anchor matmul [1500x384]@[384x1536]: ${(anchor * 1000).toFixed(1)} ms (${((2 * 1500 * 384 * 1536) / anchor / 1e9).toFixed(2)} GF/s)`);
+  console.log(`[${name}] ${describeAnchor(anchor)}`);
   const model = initWhisper('tiny', {}, 0);
   const { features, labels } = batchOf(B);
   const warm = tf.tidy(() => model.loss(features, labels));

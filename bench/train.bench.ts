@@ -12,6 +12,7 @@ import { initWhisper } from '../src/model/whisper/io.ts';
 import { train } from '../src/engine/trainer/trainer.ts';
 import { whisperTrainerModel, type WhisperBatch } from '../src/engine/trainer/whisper-adapter.ts';
 import type { TrainerData, TrainerOptions } from '../src/engine/trainer/types.ts';
+import { anchorSeconds, describeAnchor } from './anchor.ts';
 
 interface Case {
   name: string;
@@ -52,6 +53,8 @@ function syntheticData(batch: number, frames: number, nMels: number): TrainerDat
 const chosen = (process.env.EXP_BENCH_TRAIN ?? '').split(',').filter(Boolean);
 const backend = await selectBackend((process.env.EXP_BENCH_BACKEND ?? 'auto') as BackendChoice);
 console.log(`train: ${describeBackend(backend)}; ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
+const anchor = anchorSeconds();
+console.log(`train: ${describeAnchor(anchor)}`);
 for (const c of CASES.filter((x) => chosen.length === 0 || chosen.includes(x.name))) {
   const model = initWhisper('tiny', { ...c.overrides, chunk_length: c.chunk }, 0);
   model.gradientCheckpointing = c.checkpointing;
@@ -73,7 +76,7 @@ for (const c of CASES.filter((x) => chosen.length === 0 || chosen.includes(x.nam
   console.log(
     `${c.name.padEnd(7)} d=${model.config.d_model} ${model.config.encoder_layers}+${model.config.decoder_layers} layers, ${(params / 1e6).toFixed(1)}M params, ` +
       `${c.chunk} s window (${2 * model.config.max_source_positions} frames), batch ${c.batch} x ${TOKENS} tokens${c.checkpointing ? ', gradient checkpointing' : ''}: ` +
-      `${sPerStep.toFixed(3)} s/step, ${(c.batch / sPerStep).toFixed(2)} samples/s (mean of ${perStep.length} steps after 1 warm-up)`,
+      `${sPerStep.toFixed(3)} s/step (${(sPerStep / anchor).toFixed(0)}x anchor), ${(c.batch / sPerStep).toFixed(2)} samples/s (mean of ${perStep.length} steps after 1 warm-up)`,
   );
   model.dispose();
   rmSync(out, { recursive: true, force: true });
