@@ -122,3 +122,4 @@ export function describeBackend(sel: BackendSelection): string {
   const skipped = sel.fallbacks.length ? `; skipped ${sel.fallbacks.map((f) => `${f.name} (${f.why})`).join(', ')}` : '';
   return `${sel.name}: ${sel.reason}${skipped}`;
 }
+

@@ -13,6 +13,7 @@ import { UserError } from '../util/errors.ts';
 import { silentReporter, type RunExecutor, type RunResult } from './executor.ts';
 import type { ProgressReporter } from '../ui/reporter.ts';
 import { createLiveSender } from '../tracking/sender.ts';
+import { backendUnusableReason } from './backend-health.ts';
 
 /** What the flow will do with one run, decided from its existing record. */
 export type RunAction =
@@ -60,6 +61,8 @@ export interface FlowResult {
   outcomes: RunOutcome[];
   /** The flow stopped because the signal was aborted. */
   interrupted: boolean;
+  /** The flow stopped because the backend died in this process (why); the rest needs a fresh process. */
+  freshProcessNeeded?: string;
 }
 
 export function runDirOf(plan: Plan, run: PlannedRun, runsDir: string): string {
@@ -139,6 +142,7 @@ export async function executePlan(executor: RunExecutor, options: FlowOptions): 
   const sweepFile = plan.sweep ? sweepRecordFile(experimentDir, plan.sweep.id) : undefined;
   const outcomes: RunOutcome[] = [];
   let interrupted = false;
+  let freshProcessNeeded: string | undefined;
 
   const saveSweep = () => {
     if (!plan.sweep || !sweepFile) return;
@@ -161,6 +165,12 @@ export async function executePlan(executor: RunExecutor, options: FlowOptions): 
       renameSync(runDir, aside);
       report({ type: 'log', run, message: `an earlier ${existing!.status} run with another configuration was moved to ${aside}` });
     }
+    const unusable = backendUnusableReason();
+    if (unusable) {
+      // Nothing more can run in this process; the caller continues in a fresh one.
+      freshProcessNeeded = unusable;
+      break;
+    }
     const record = existing && action !== 'replace' ? RunRecord.open(runDir) : createRecord(plan, run, runDir, options);
     const outcome = await executeOne(executor, record, { run, action, runDir }, options, signal, report);
     outcomes.push(outcome);
@@ -172,7 +182,7 @@ export async function executePlan(executor: RunExecutor, options: FlowOptions): 
     if (outcome.status === 'failed' && options.failFast) break;
   }
   saveSweep();
-  return { outcomes, interrupted };
+  return { outcomes, interrupted, ...(freshProcessNeeded ? { freshProcessNeeded } : {}) };
 }
 
 function createRecord(plan: Plan, run: PlannedRun, runDir: string, options: FlowOptions): RunRecord {

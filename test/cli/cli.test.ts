@@ -117,3 +117,17 @@ test('a failed run exits 1; it is skipped next time and retried with --retry-fai
   assert.equal(retried.code, 0, retried.stderr);
   assert.equal(JSON.parse(readFileSync(join(runsDir, 'whisper-darija/darija-ft6/run.json'), 'utf8')).status, 'finished');
 });
+
+test('a run that kills the backend fails alone: the rest of the sweep continues in a fresh process', async () => {
+  const dir = experimentsCopy();
+  const runsDir = join(dir, 'runs');
+  const sweep = join(dir, 'experiments/darija-lr-sweep.yaml');
+  const r = await runCli(['run', sweep, '--runs-dir', runsDir, '--executor-module', FIXTURE_EXECUTOR], { cwd: dir, env: { EXP_TEST_EXECUTOR: 'kill-backend-first', CI: '1' } });
+  assert.equal(r.code, 1, `${r.stderr}${r.stdout}`);
+  assert.match(r.stderr, /fixture: the wasm module aborted: continuing the remaining runs in a fresh process/);
+  const names = ['lr1e-05-wu100', 'lr1e-05-wu200', 'lr3e-05-wu100', 'lr3e-05-wu200'].map((s) => `darija-lr-sweep-${s}`);
+  const runs = names.map((n) => JSON.parse(readFileSync(join(runsDir, 'whisper-darija', n, 'run.json'), 'utf8')) as { status: string; pid: number });
+  assert.deepEqual(runs.map((x) => x.status), ['failed', 'finished', 'finished', 'finished']);
+  assert.notEqual(runs[1].pid, runs[0].pid, 'the runs after the dead backend ran in another process');
+  assert.equal(runs[2].pid, runs[1].pid);
+});

@@ -4,7 +4,8 @@
 // a second Ctrl-C stops at once (the run is still marked killed).
 import type { CommandModule } from 'yargs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { loadProjectConfig, resolveSettings, type Settings } from '../../config/project-config.ts';
 import { resolvePointer, experimentSchema } from '../../config/schema.ts';
 import { DEFAULT_EXECUTOR, type RunExecutor } from '../../engine/executor.ts';
@@ -128,9 +129,27 @@ export const runCommand: CommandModule<object, RunArgs> = {
       await reporter.close();
     }
     if (result.interrupted) throw new ExitError(SIGNAL_EXIT[caught ?? 'SIGINT'] ?? EXIT.sigint);
+    if (result.freshProcessNeeded) {
+      // The failed run is recorded as failed, so the same command in a new process skips it (and the
+      // finished ones) and goes on with the rest of the sweep; its exit code says how that went.
+      process.stderr.write(`${result.freshProcessNeeded}: continuing the remaining runs in a fresh process\n`);
+      const status = spawnSync(process.execPath, [EXP_BIN, ...continuationArgs(argv)], { stdio: 'inherit', env: process.env }).status;
+      throw new ExitError(status === 0 && result.outcomes.some((o) => o.status === 'failed') ? EXIT.failed : (status ?? EXIT.failed));
+    }
     if (result.outcomes.some((o) => o.status === 'failed')) throw new ExitError(EXIT.failed);
   },
 };
+
+const EXP_BIN = fileURLToPath(new URL('../../../bin/exp.mjs', import.meta.url));
+
+/** The same `exp run`, minus --retry-failed (the run that killed the backend must not be retried). */
+function continuationArgs(argv: RunArgs): string[] {
+  const args = ['run', argv.spec];
+  const valued: (keyof RunArgs)[] = ['only', 'backend', 'runs-dir', 'cache-dir', 'tracking-uri', 'executor', 'executor-module'];
+  for (const key of valued) if (typeof argv[key] === 'string') args.push(`--${key}`, argv[key] as string);
+  for (const key of ['fail-fast', 'json', 'quiet', 'debug'] as const) if (argv[key]) args.push(`--${key}`);
+  return args;
+}
 
 async function loadExecutor(argv: RunArgs): Promise<RunExecutor> {
   const modulePath = argv['executor-module'];

@@ -22,6 +22,7 @@ import { checkpointDir, listCheckpoints, readCheckpoint, removeCheckpoint, remov
 import { checkpointsToDelete } from './rotation.ts';
 import { dropoutSeed, epochAfter, planSteps, windowOf } from './plan.ts';
 import type { Batch, Evaluator, LogEntry, TrainResult, TrainerData, TrainerHooks, TrainerModel, TrainerOptions, TrainStatus } from './types.ts';
+import { markBackendUnusable } from '../backend-health.ts';
 
 /** trainer_state.json: HF's fields plus what an exact resume needs. */
 export interface TrainerState {
@@ -302,6 +303,7 @@ export async function train<B extends Batch>(
 export function asOomError(error: unknown, batchSize: number, accum: number): unknown {
   const message = error instanceof Error ? error.message : String(error);
   if (!OOM_RE.test(message)) return error;
+  if (tf.getBackend() === 'wasm') markBackendUnusable(`the wasm module ran out of memory (${message})`);
   return new UserError(
     `out of memory while training with train.batch_size ${batchSize} (gradient_accumulation_steps ${accum}): ${message}\n` +
       `Hint: halve train.batch_size and double train.gradient_accumulation_steps (same effective batch), ` +
