@@ -199,6 +199,9 @@ async function sendMetrics(client: MlflowClient, run: RunRecordInfo, store: Sync
   if (size < state.metrics.bytes) {
     warn('metrics.jsonl is shorter than what was sent before; sending it again from the start (MLflow keeps identical points once)');
     state.metrics = { lines: 0, bytes: 0 };
+  } else if (state.metrics.head !== undefined && state.metrics.bytes > 0 && headDigest(file, state.metrics.bytes) !== state.metrics.head) {
+    // Another file now (a retried run starts a new metrics.jsonl): everything in it is new.
+    state.metrics = { lines: 0, bytes: 0 };
   }
   const text = readFrom(file, state.metrics.bytes, size);
   // Only whole lines: the writer may be half-way through the last one.
@@ -219,11 +222,17 @@ async function sendMetrics(client: MlflowClient, run: RunRecordInfo, store: Sync
       points.push(metricPoint(key, m.value, m.ts, m.step));
     }
     if (points.length > 0) await client.logBatch(state.runId!, { metrics: points });
-    state.metrics = { lines: state.metrics.lines + group.length, bytes: state.metrics.bytes + Buffer.byteLength(group.map((l) => `${l}\n`).join('')) };
+    const bytes = state.metrics.bytes + Buffer.byteLength(group.map((l) => `${l}\n`).join(''));
+    state.metrics = { lines: state.metrics.lines + group.length, bytes, head: headDigest(file, bytes) };
     sentPoints += points.length;
     store.save();
   }
   return sentPoints;
+}
+
+/** Digest of the first bytes of the file that were already sent (at most 256): identifies the file. */
+function headDigest(file: string, sentBytes: number): string {
+  return createHash('sha256').update(readFrom(file, 0, Math.min(sentBytes, 256))).digest('hex').slice(0, 16);
 }
 
 function readFrom(file: string, offset: number, end: number): string {

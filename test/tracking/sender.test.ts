@@ -2,7 +2,7 @@
 // failures (5xx, timeouts, connection refused, restart mid-run) losing or duplicating nothing.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MlflowClient } from '../../src/tracking/mlflow/client.ts';
 import { MlflowRequestError } from '../../src/tracking/mlflow/http.ts';
@@ -256,6 +256,20 @@ describe('sender', () => {
     assert.equal((await sync(dir)).sent.metrics, 1);
     await assertMetricsMatch(dir, first.mlflowRunId);
   });
+  test('a retried run starts a new metrics.jsonl: every point of it is sent, even past the old offset', async () => {
+    const dir = writeRun(root, { experiment: 'retry', name: 'retry-run', spec: baseSpec({ name: 'retry' }) });
+    appendMetrics(dir, trainingPoints(10));
+    const first = await sync(dir);
+    // What `exp run --retry-failed` does: the failed attempt's metrics go aside, a new file grows
+    // past the old one's length with other timestamps.
+    renameSync(join(dir, 'metrics.jsonl'), join(dir, 'metrics.attempt-1.jsonl'));
+    appendMetrics(dir, trainingPoints(30).map((p) => ({ ...p, ts: p.ts + 7_000 })));
+    const second = await sync(dir);
+    assert.equal(second.mlflowRunId, first.mlflowRunId, 'the same MLflow run');
+    const losses = await client.getMetricHistory(first.mlflowRunId, 'train_loss');
+    assert.equal(losses.length, 5 + 15, 'the first attempt\'s 5 points and all 15 of the retry');
+    assert.equal(losses.filter((m) => m.timestamp >= 1_795_000_007_000).length, 15);
+  });
 });
 
 describe('live sender', () => {
@@ -353,4 +367,5 @@ describe('live sender', () => {
     assert.equal(server.countRequests('runs/create') - before, 1);
     await sender.close();
   });
+
 });

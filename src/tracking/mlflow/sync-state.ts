@@ -14,8 +14,11 @@ export interface ServerSyncState {
   parentRunId?: string;
   /** The status this run last gave its sweep's parent run (so it is not sent again). */
   parentStatus?: RunStatus;
-  /** metrics.jsonl sent so far: whole lines, and the bytes they take. */
-  metrics: { lines: number; bytes: number };
+  /**
+   * metrics.jsonl sent so far: whole lines, the bytes they take, and a digest of the file's first
+   * bytes, so a replaced file (`exp run --retry-failed` moves the old one aside) is sent from the start.
+   */
+  metrics: { lines: number; bytes: number; head?: string };
   /** Params the server holds for this run (key -> value as sent). */
   params: Record<string, string>;
   /** Params whose value changed after they were logged (MLflow params are write-once). */
