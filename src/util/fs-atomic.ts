@@ -1,6 +1,6 @@
 // Crash-safe file writes: a reader (or a run resumed after a crash) sees either the old file or the
 // new one, never a torn mix. Write a temp file beside the target, fsync it, rename over the target.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync, appendFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync, appendFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -58,4 +58,43 @@ export function fsyncPath(path: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * Atomically create or replace the folder `target`: `fill` writes into a hidden temp folder beside it
+ * (`.<name>.tmp-<tag>`), every file is fsynced, then the temp folder is renamed into place (an existing
+ * folder is moved aside to `.<name>.old-<tag>` first and removed after). A crash leaves the old folder
+ * or the new one, plus at most a hidden temp folder that readers ignore.
+ */
+export async function writeDirAtomic(target: string, fill: (tmpDir: string) => Promise<void> | void): Promise<void> {
+  const parent = dirname(target);
+  mkdirSync(parent, { recursive: true });
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = join(parent, `.${basename(target)}.tmp-${tag}`);
+  mkdirSync(tmp);
+  try {
+    await fill(tmp);
+    fsyncTree(tmp);
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  if (existsSync(target)) {
+    const old = join(parent, `.${basename(target)}.old-${tag}`);
+    renameSync(target, old);
+    renameSync(tmp, target);
+    rmSync(old, { recursive: true, force: true });
+  } else {
+    renameSync(tmp, target);
+  }
+  fsyncPath(parent);
+}
+
+function fsyncTree(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) fsyncTree(path);
+    else fsyncPath(path);
+  }
+  fsyncPath(dir);
 }

@@ -4,19 +4,18 @@
 // listCheckpoints ignores and removeStaleTemps deletes, so a listed checkpoint is always whole.
 //
 // Contents (names as HF's Trainer writes them, except the optimizer which HF pickles):
-//   model files (written by the caller: saveWhisper), optimizer.safetensors (exp_avg/<name>,
+//   model files (written by the caller: writeWhisperFiles), optimizer.safetensors (exp_avg/<name>,
 //   exp_avg_sq/<name>) + optimizer.json (step, hyper-parameters), scheduler.json, rng.json,
 //   trainer_state.json (written last).
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { fsyncPath } from '../../util/fs-atomic.ts';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeDirAtomic } from '../../util/fs-atomic.ts';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { encodeSafetensors, readSafetensors, type NamedTensor } from '../../model/whisper/safetensors.ts';
 import type { AdamWState } from '../optim/adamw.ts';
 import { UserError } from '../../util/errors.ts';
 
 const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
-// also matches the temp folders saveWhisper makes inside a temp checkpoint path (`..checkpoint-...`)
+// the temp and set-aside folders writeDirAtomic makes beside `checkpoint-<step>`
 const TEMP_RE = /^\.+checkpoint-\d+\.(tmp|old)-/;
 
 export interface CheckpointData<TState, TScheduler, TRng> {
@@ -53,14 +52,6 @@ export function removeStaleTemps(outputDir: string): string[] {
   return removed;
 }
 
-function fsyncTree(dir: string): void {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) fsyncTree(p);
-    else fsyncPath(p);
-  }
-  fsyncPath(dir);
-}
 
 function optimizerTensors(state: AdamWState): Map<string, NamedTensor> {
   const tensors = new Map<string, NamedTensor>();
@@ -79,32 +70,15 @@ export async function writeCheckpoint<S, Sc, R>(
   writeModel: (dir: string) => Promise<void> | void,
   data: CheckpointData<S, Sc, R>,
 ): Promise<string> {
-  mkdirSync(outputDir, { recursive: true });
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const tmp = join(outputDir, `.checkpoint-${step}.tmp-${tag}`);
-  mkdirSync(tmp);
-  try {
+  const final = checkpointDir(outputDir, step);
+  await writeDirAtomic(final, async (tmp) => {
     await writeModel(tmp);
     writeFileSync(join(tmp, 'optimizer.safetensors'), encodeSafetensors(optimizerTensors(data.optimizer), { format: 'exp-adamw' }));
     writeFileSync(join(tmp, 'optimizer.json'), JSON.stringify({ step: data.optimizer.step, hyper: data.optimizer.hyper }, null, 2));
     writeFileSync(join(tmp, 'scheduler.json'), JSON.stringify(data.scheduler, null, 2));
     writeFileSync(join(tmp, 'rng.json'), JSON.stringify(data.rng, null, 2));
     writeFileSync(join(tmp, 'trainer_state.json'), JSON.stringify(data.trainerState, null, 2));
-    fsyncTree(tmp);
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
-  const final = checkpointDir(outputDir, step);
-  if (existsSync(final)) {
-    const old = join(outputDir, `.checkpoint-${step}.old-${tag}`);
-    renameSync(final, old);
-    renameSync(tmp, final);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    renameSync(tmp, final);
-  }
-  fsyncPath(outputDir);
+  });
   return final;
 }
 

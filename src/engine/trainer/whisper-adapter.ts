@@ -2,7 +2,7 @@
 // (types.ts): freezing, batches as tensors, token counts, dropout seeds, weight reload.
 import * as tf from '@tensorflow/tfjs';
 import { FROZEN_PARAMETERS, fromHfLayout, type WhisperModel } from '../../model/whisper/model.ts';
-import { saveWhisper } from '../../model/whisper/io.ts';
+import { writeWhisperFiles } from '../../model/whisper/io.ts';
 import { readSafetensorsFolder } from '../../model/whisper/safetensors.ts';
 import { collate, epochBatches, IGNORE_INDEX, type Batch as DataBatch } from '../../data/batches.ts';
 import type { Example } from '../../data/pipeline.ts';
@@ -55,7 +55,8 @@ export function whisperTrainerModel(model: WhisperModel, freeze: readonly Freeze
       pinDropout(seed);
       return model.loss(batch.features, batch.labels, { training });
     },
-    save: (dir) => saveWhisper(model, dir),
+    // into the checkpoint's own temp folder, which writeCheckpoint makes atomic
+    save: (dir) => writeWhisperFiles(model, dir),
     load: (dir) => loadWeightsInto(model, dir),
   };
 }

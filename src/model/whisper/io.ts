@@ -4,8 +4,9 @@
  * files) so that `WhisperForConditionalGeneration.from_pretrained(dir)` loads it with no missing keys.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, copyFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { dirname, basename, join, resolve } from 'node:path';
+import { existsSync, copyFileSync, writeFileSync } from 'node:fs';
+import { writeDirAtomic } from '../../util/fs-atomic.ts';
+import { join, resolve } from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import { presetConfig, readConfig, readGenerationConfig, type WhisperConfig } from './config.ts';
 import { readSafetensorsFolder, encodeSafetensors, type NamedTensor } from './safetensors.ts';
@@ -152,49 +153,34 @@ export interface SaveOptions {
   copyFilesFrom?: string;
 }
 
-function writeSynced(path: string, data: string | Uint8Array): void {
-  writeFileSync(path, data);
-  const fd = openSync(path, 'r');
-  fsyncSync(fd);
-  closeSync(fd);
+/**
+ * Saves a Hugging Face folder. Atomic (writeDirAtomic): an interrupted save never leaves a
+ * half-written model folder.
+ */
+export async function saveWhisper(model: WhisperModel, dir: string, opts: SaveOptions = {}): Promise<void> {
+  await writeDirAtomic(resolve(dir), (tmp) => writeWhisperFiles(model, tmp, opts));
 }
 
 /**
- * Saves a Hugging Face folder. Atomic: everything is written into a temp folder beside `dir` and
- * renamed into place, so an interrupted save never leaves a half-written checkpoint.
+ * Writes the model's files (config.json, model.safetensors, generation_config.json, tokenizer and
+ * preprocessor files) into an existing folder, not atomically: for callers that already write into a
+ * temp folder of their own (checkpoints).
  */
-export async function saveWhisper(model: WhisperModel, dir: string, opts: SaveOptions = {}): Promise<void> {
-  const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
-  mkdirSync(tmp);
-  try {
-    const sd = await stateDict(model);
-    const sorted = new Map([...sd.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    writeSynced(join(tmp, 'model.safetensors'), encodeSafetensors(sorted, { format: 'pt' }));
-    const config = {
-      ...model.config,
-      architectures: ['WhisperForConditionalGeneration'],
-      model_type: 'whisper',
-      torch_dtype: 'float32',
-      tie_word_embeddings: true,
-    };
-    writeSynced(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-    writeSynced(join(tmp, 'generation_config.json'), JSON.stringify(model.generationConfig, null, 2) + '\n');
-    const from = opts.copyFilesFrom ?? model.sourceDir;
-    if (from) for (const f of SIDE_FILES) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(tmp, f));
-    if (existsSync(target)) {
-      const old = `${tmp}.old`;
-      renameSync(target, old);
-      renameSync(tmp, target);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, target);
-    }
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+export async function writeWhisperFiles(model: WhisperModel, dir: string, opts: SaveOptions = {}): Promise<void> {
+  const sd = await stateDict(model);
+  const sorted = new Map([...sd.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  writeFileSync(join(dir, 'model.safetensors'), encodeSafetensors(sorted, { format: 'pt' }));
+  const config = {
+    ...model.config,
+    architectures: ['WhisperForConditionalGeneration'],
+    model_type: 'whisper',
+    torch_dtype: 'float32',
+    tie_word_embeddings: true,
+  };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  writeFileSync(join(dir, 'generation_config.json'), JSON.stringify(model.generationConfig, null, 2) + '\n');
+  const from = opts.copyFilesFrom ?? model.sourceDir;
+  if (from) for (const f of SIDE_FILES) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(dir, f));
 }
 
 export { FROZEN_PARAMETERS };
